@@ -12,7 +12,7 @@
 //! have it. The version found is read from libtorch's headers and given to the Rust code as cfgs
 //! (`torch_ge_2_12` ... up to that version; the `libtorch` crate's build script re-emits them
 //! from this crate's `links` metadata) and to the C++ shims as libtorch's own
-//! `TORCH_VERSION_MINOR`. PyTorch 2.15's headers need C++20, older ones compile as C++17.
+//! `TORCH_VERSION_MINOR`. PyTorch 2.14's and 2.15's headers need C++20, older ones compile as C++17.
 //!
 //! Everything this script reads lives inside the crate (`provision/`: the locks with their sha256
 //! sums, the CUDA substitutes, the provisioning script), so the published crate builds alone.
@@ -81,7 +81,14 @@ fn main() {
             list(&supported)
         )),
     };
-    emit_version_cfgs(gate_minor, &supported);
+    // The standard libtorch's own headers ask for (ATen/ATen.h's `#error C++20 or later ...`:
+    // from 2.14 on), so a libtorch that moves on needs no change here.
+    let std = match fs::read_to_string(root.join("include/ATen/ATen.h")) {
+        Ok(h) if h.contains("C++20 or later") => "c++20",
+        Ok(_) => "c++17",
+        Err(_) => cxx_std(gate_minor),
+    };
+    emit_version_cfgs(gate_minor, &supported, std);
 
     // The real directories: libtorch_cpu.so's RPATH is relative to where the file really lies.
     let include = canonical(&root.join("include"));
@@ -100,7 +107,7 @@ fn main() {
         out: &out,
         include: &include,
         version: &found,
-        std: cxx_std(gate_minor),
+        std,
     };
     let ops = shim_sources(&manifest.join("shim/generated"));
     let jit = shim_sources(&manifest.join("shim/jit"));
@@ -214,7 +221,7 @@ fn build_libtorch_stub(manifest: &Path, out: &Path) {
 /// and an empty stub path (nothing runs from a docs build), and no library is linked; the cfgs
 /// are the default version's, so the docs show its API.
 fn docs_only(wanted: &str, minor: u32, supported: &[u32]) {
-    emit_version_cfgs(minor, supported);
+    emit_version_cfgs(minor, supported, cxx_std(minor));
     println!("cargo:rustc-env=LIBTORCH_SYS_VERSION={wanted}");
     println!("cargo:rustc-env=LTRS_LIBTORCH_STUB=");
     println!("cargo:version={wanted}");
@@ -283,7 +290,7 @@ fn minor_of(version: &str) -> Option<u32> {
 /// up to `minor`, declared for `check-cfg` whatever the version; passed on to dependents as
 /// `links` metadata (`DEP_TORCH_CFGS`, `DEP_TORCH_CHECK_CFGS`), with the C++ standard
 /// (`DEP_TORCH_CXX_STD`) their own C++ against these headers needs.
-fn emit_version_cfgs(minor: u32, supported: &[u32]) {
+fn emit_version_cfgs(minor: u32, supported: &[u32], std: &str) {
     let names: Vec<String> = supported[1..]
         .iter()
         .map(|m| format!("torch_ge_2_{m}"))
@@ -303,12 +310,13 @@ fn emit_version_cfgs(minor: u32, supported: &[u32]) {
     let on: Vec<&str> = on.iter().map(|s| s.as_str()).collect();
     println!("cargo:cfgs={}", on.join(","));
     println!("cargo:check_cfgs={}", names.join(","));
-    println!("cargo:cxx_std={}", cxx_std(minor));
+    println!("cargo:cxx_std={std}");
 }
 
-/// PyTorch 2.15's headers refuse anything before C++20.
+/// The standard a minor's headers need: PyTorch 2.14's and newer refuse anything before C++20
+/// (the default where no header says).
 fn cxx_std(minor: u32) -> &'static str {
-    if minor >= 15 {
+    if minor >= 14 {
         "c++20"
     } else {
         "c++17"

@@ -17,7 +17,7 @@ fn main() {
     for name in var("CFGS").split(',').filter(|n| !n.is_empty()) {
         println!("cargo::rustc-cfg={name}");
     }
-    // PyTorch 2.15's headers need C++20.
+    // PyTorch 2.14's and newer headers need C++20.
     let std = match var("CXX_STD") {
         s if s.is_empty() => "c++17".to_owned(),
         s => s,
