@@ -3,8 +3,9 @@
 
 Usage: schema-docs.py DOC_DIR   (the `doc/` directory that `cargo doc -p libtorch` wrote)
 
-The method names come from libtorch/src/generated/ops_*.rs (less the `#[doc(hidden)]` aliases);
-each must have a section in
+The method names come from libtorch/src/generated/ops_*.rs (less the `#[doc(hidden)]` aliases,
+and the methods gated to PyTorch versions other than the default one the docs are built for,
+libtorch-sys/provision/default-version); each must have a section in
 libtorch/struct.Tensor.html whose doc block holds an `aten::NAME(...) -> ...` schema.
 """
 import glob
@@ -13,11 +14,26 @@ import re
 import sys
 
 root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+default_minor = int(open(os.path.join(root, "libtorch-sys/provision/default-version")).read()
+                    .strip().split(".")[1])
+
+
+def active(cfg):
+    """Whether a generated item's `#[cfg(...)]` (over `torch_ge_2_M`) holds for the default."""
+    if cfg is None:
+        return True
+    expr = re.sub(r"torch_ge_2_(\d+)", lambda m: str(default_minor >= int(m.group(1))), cfg)
+    expr = expr.replace("all(", "_all(").replace("any(", "_any(").replace("not(", "_not(")
+    return eval(expr, {"_all": lambda *a: all(a), "_any": lambda *a: any(a),
+                       "_not": lambda a: not a, "True": True, "False": False})
+
+
 names = set()
 hidden = re.compile(r"#\[doc\(hidden\)\]\s*(?:#\[[^\]]*\]\s*)*pub fn (\w+)")
+item = re.compile(r"(?:#\[cfg\((.*)\)\]\s*)?((?:///.*\n\s*|#\[[^\]]*\]\s*)*)pub fn (\w+)")
 for path in glob.glob(os.path.join(root, "libtorch/src/generated/ops_*.rs")):
     text = open(path).read()
-    names.update(re.findall(r"^\s*pub fn (\w+)", text, re.M))
+    names.update(m.group(3) for m in item.finditer(text) if active(m.group(1)))
     # The schema-named aliases of methods that took PyTorch's plain name are out of the docs.
     names.difference_update(hidden.findall(text))
 if not names:

@@ -1,15 +1,23 @@
-//! Finds libtorch, checks its version against the pin, compiles the C++ shims and links.
+//! Finds libtorch, checks that its version is supported, compiles the C++ shims and links.
 //!
 //! Where libtorch comes from, in this order:
 //! 1. `LIBTORCH`: a libtorch archive's root or a Python environment's `torch/` directory;
 //! 2. the workspace's `deps/pytorch` (laid out by `deps/get-deps.sh`);
-//! 3. with the default `download` feature: the pinned version, provisioned into the user cache by
+//! 3. with the default `download` feature: a supported version (`LIBTORCH_VERSION=2.13`, else
+//!    `provision/default-version`), provisioned into the user cache by
 //!    `provision/get-libtorch.sh` (which `deps/get-deps.sh` runs too).
 //!
-//! Everything this script reads lives inside the crate (`provision/`: the pin with its sha256
+//! Every PyTorch minor with a lock in `provision/` (`pytorch-2.11.lock` ... `pytorch-2.15.lock`)
+//! is supported: the generated bindings cover all of them, each item gated to the versions that
+//! have it. The version found is read from libtorch's headers and given to the Rust code as cfgs
+//! (`torch_ge_2_12` ... up to that version; the `libtorch` crate's build script re-emits them
+//! from this crate's `links` metadata) and to the C++ shims as libtorch's own
+//! `TORCH_VERSION_MINOR`. PyTorch 2.14's and 2.15's headers need C++20, older ones compile as C++17.
+//!
+//! Everything this script reads lives inside the crate (`provision/`: the locks with their sha256
 //! sums, the CUDA substitutes, the provisioning script), so the published crate builds alone.
 //! With `DOCS_RS` set (docs.rs's builders, which have no network) it finds, downloads, compiles
-//! and links nothing: the Rust API is documented from the pin alone.
+//! and links nothing: the Rust API is documented for the default version.
 //!
 //! The compiled shim archive is cached outside the target directory, keyed by everything that
 //! goes into it, so a fresh clone or `cargo clean` does not pay the C++ compile again.
@@ -28,6 +36,7 @@ fn main() {
         "LIBTORCH_CACHE",
         "LIBTORCH_SHIM_CACHE",
         "LIBTORCH_BYPASS_VERSION_CHECK",
+        "LIBTORCH_VERSION",
         "XDG_CACHE_HOME",
         "HOME",
         "CXX",
@@ -37,14 +46,16 @@ fn main() {
         println!("cargo:rerun-if-env-changed={var}");
     }
 
-    let lock = manifest.join("provision/pytorch.lock");
+    let supported = supported_minors(&manifest.join("provision"));
+    let minor = download_minor(&manifest, &supported);
+    let lock = manifest.join(format!("provision/pytorch-2.{minor}.lock"));
     rerun_if_changed(&lock);
     let wanted = pinned_version(&lock);
     if env::var_os("DOCS_RS").is_some() {
-        docs_only(&wanted);
+        docs_only(&wanted, minor, &supported);
         return;
     }
-    let root = find_libtorch(&manifest, &wanted, cuda);
+    let root = find_libtorch(&manifest, &wanted, minor, cuda);
     let found = detect_version(&root).unwrap_or_else(|| {
         fail(&format!(
             "no libtorch found at {} (no include/torch/headeronly/version.h there).\n\
@@ -53,20 +64,37 @@ fn main() {
             root.display()
         ))
     });
-    if found != wanted && env::var_os("LIBTORCH_BYPASS_VERSION_CHECK").is_none() {
-        fail(&format!(
-            "libtorch {found} found at {}, but this crate is generated for libtorch {wanted}.\n\
-             Point LIBTORCH at a libtorch {wanted} directory, or unset LIBTORCH to use the pinned \
-             download (set LIBTORCH_BYPASS_VERSION_CHECK=1 to try anyway).",
-            root.display()
-        ));
-    }
+    let found_minor = minor_of(&found);
+    let gate_minor = match found_minor {
+        Some(m) if found.starts_with("2.") && supported.contains(&m) => m,
+        _ if env::var_os("LIBTORCH_BYPASS_VERSION_CHECK").is_some() => {
+            // Try anyway, with the bindings of the nearest supported version below it.
+            let m = found_minor.unwrap_or(0);
+            let near = supported.iter().copied().filter(|&s| s <= m).max();
+            near.unwrap_or(supported[0])
+        }
+        _ => fail(&format!(
+            "libtorch {found} found at {}, but this crate supports PyTorch {}.\n\
+             Point LIBTORCH at one of those, or unset LIBTORCH to use the download \
+             (LIBTORCH_VERSION picks which; set LIBTORCH_BYPASS_VERSION_CHECK=1 to try anyway).",
+            root.display(),
+            list(&supported)
+        )),
+    };
+    // The standard libtorch's own headers ask for (ATen/ATen.h's `#error C++20 or later ...`:
+    // from 2.14 on), so a libtorch that moves on needs no change here.
+    let std = match fs::read_to_string(root.join("include/ATen/ATen.h")) {
+        Ok(h) if h.contains("C++20 or later") => "c++20",
+        Ok(_) => "c++17",
+        Err(_) => cxx_std(gate_minor),
+    };
+    emit_version_cfgs(gate_minor, &supported, std);
 
     // The real directories: libtorch_cpu.so's RPATH is relative to where the file really lies.
     let include = canonical(&root.join("include"));
     let lib = canonical(&root.join("lib"));
     if cuda {
-        ensure_cuda_libraries(&manifest, &root, &lib, &wanted);
+        ensure_cuda_libraries(&manifest, &root, &lib, &found, gate_minor);
     }
 
     // Three archives: the generated operators (large, slow to compile, independent of
@@ -79,6 +107,7 @@ fn main() {
         out: &out,
         include: &include,
         version: &found,
+        std,
     };
     let ops = shim_sources(&manifest.join("shim/generated"));
     let jit = shim_sources(&manifest.join("shim/jit"));
@@ -188,13 +217,110 @@ fn build_libtorch_stub(manifest: &Path, out: &Path) {
     println!("cargo:rustc-env=LTRS_LIBTORCH_STUB={}", lib.display());
 }
 
-/// docs.rs: no libtorch, no compiler, no network. The crate's `env!`s get the pinned version
-/// and an empty stub path (nothing runs from a docs build), and no library is linked.
-fn docs_only(wanted: &str) {
+/// docs.rs: no libtorch, no compiler, no network. The crate's `env!`s get the default version
+/// and an empty stub path (nothing runs from a docs build), and no library is linked; the cfgs
+/// are the default version's, so the docs show its API.
+fn docs_only(wanted: &str, minor: u32, supported: &[u32]) {
+    emit_version_cfgs(minor, supported, cxx_std(minor));
     println!("cargo:rustc-env=LIBTORCH_SYS_VERSION={wanted}");
     println!("cargo:rustc-env=LTRS_LIBTORCH_STUB=");
     println!("cargo:version={wanted}");
     println!("cargo:cuda=0");
+}
+
+/// The supported minors of PyTorch 2: those with a `pytorch-2.MINOR.lock` in `provision/`, sorted.
+fn supported_minors(provision: &Path) -> Vec<u32> {
+    rerun_if_changed(provision);
+    let mut minors: Vec<u32> = fs::read_dir(provision)
+        .unwrap_or_else(|e| fail(&format!("{}: {e}", provision.display())))
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().into_string().ok()?;
+            name.strip_prefix("pytorch-2.")?
+                .strip_suffix(".lock")?
+                .parse()
+                .ok()
+        })
+        .collect();
+    minors.sort_unstable();
+    if minors.is_empty() {
+        fail(&format!(
+            "no pytorch-2.MINOR.lock in {}",
+            provision.display()
+        ));
+    }
+    minors
+}
+
+/// "2.11, 2.12, 2.13"
+fn list(minors: &[u32]) -> String {
+    let names: Vec<String> = minors.iter().map(|m| format!("2.{m}")).collect();
+    names.join(", ")
+}
+
+/// The minor the download gets: `LIBTORCH_VERSION` ("2.13" or "2.13.0"), else
+/// `provision/default-version`.
+fn download_minor(manifest: &Path, supported: &[u32]) -> u32 {
+    let default_file = manifest.join("provision/default-version");
+    rerun_if_changed(&default_file);
+    let (text, from) = match env::var("LIBTORCH_VERSION") {
+        Ok(v) => (v, "LIBTORCH_VERSION".to_owned()),
+        Err(_) => (
+            fs::read_to_string(&default_file)
+                .unwrap_or_else(|e| fail(&format!("{}: {e}", default_file.display()))),
+            default_file.display().to_string(),
+        ),
+    };
+    let text = text.trim();
+    match minor_of(text) {
+        Some(m) if text.starts_with("2.") && supported.contains(&m) => m,
+        _ => fail(&format!(
+            "{from} asks for PyTorch {text}, which is not supported; supported: {}",
+            list(supported)
+        )),
+    }
+}
+
+/// 13 for "2.13" and "2.13.1".
+fn minor_of(version: &str) -> Option<u32> {
+    version.split('.').nth(1)?.parse().ok()
+}
+
+/// The cfgs of the version found: `torch_ge_2_M` for every supported minor M above the oldest
+/// up to `minor`, declared for `check-cfg` whatever the version; passed on to dependents as
+/// `links` metadata (`DEP_TORCH_CFGS`, `DEP_TORCH_CHECK_CFGS`), with the C++ standard
+/// (`DEP_TORCH_CXX_STD`) their own C++ against these headers needs.
+fn emit_version_cfgs(minor: u32, supported: &[u32], std: &str) {
+    let names: Vec<String> = supported[1..]
+        .iter()
+        .map(|m| format!("torch_ge_2_{m}"))
+        .collect();
+    let on: Vec<&String> = supported[1..]
+        .iter()
+        .zip(&names)
+        .filter(|(m, _)| **m <= minor)
+        .map(|(_, n)| n)
+        .collect();
+    for n in &names {
+        println!("cargo::rustc-check-cfg=cfg({n})");
+    }
+    for n in &on {
+        println!("cargo::rustc-cfg={n}");
+    }
+    let on: Vec<&str> = on.iter().map(|s| s.as_str()).collect();
+    println!("cargo:cfgs={}", on.join(","));
+    println!("cargo:check_cfgs={}", names.join(","));
+    println!("cargo:cxx_std={std}");
+}
+
+/// The standard a minor's headers need: PyTorch 2.14's and newer refuse anything before C++20
+/// (the default where no header says).
+fn cxx_std(minor: u32) -> &'static str {
+    if minor >= 14 {
+        "c++20"
+    } else {
+        "c++17"
+    }
 }
 
 fn fail(message: &str) -> ! {
@@ -240,7 +366,7 @@ fn detect_version(root: &Path) -> Option<String> {
     ))
 }
 
-fn find_libtorch(manifest: &Path, wanted: &str, cuda: bool) -> PathBuf {
+fn find_libtorch(manifest: &Path, wanted: &str, minor: u32, cuda: bool) -> PathBuf {
     if let Some(dir) = env::var_os("LIBTORCH") {
         let dir = PathBuf::from(dir);
         if !dir.join("include").is_dir() || !dir.join("lib").is_dir() {
@@ -264,13 +390,13 @@ fn find_libtorch(manifest: &Path, wanted: &str, cuda: bool) -> PathBuf {
             deps.display()
         ));
     }
-    provision(manifest, wanted, cuda)
+    provision(manifest, wanted, minor, cuda)
 }
 
 /// With `cuda`, libtorch_cuda.so must be there, and, for a libtorch laid out by
 /// deps/get-deps.sh, the NVIDIA libraries it needs too (fetched now if the `download` feature
 /// allows); otherwise the final link would fail with a list of missing CUDA libraries.
-fn ensure_cuda_libraries(manifest: &Path, root: &Path, lib: &Path, wanted: &str) {
+fn ensure_cuda_libraries(manifest: &Path, root: &Path, lib: &Path, wanted: &str, minor: u32) {
     if !lib.join("libtorch_cuda.so").exists() {
         fail(&format!(
             "the `cuda` feature is on but {} has no libtorch_cuda.so.\n\
@@ -294,7 +420,13 @@ fn ensure_cuda_libraries(manifest: &Path, root: &Path, lib: &Path, wanted: &str)
     let script = manifest.join("provision/get-libtorch.sh");
     let status = Command::new("bash")
         .arg(&script)
-        .args(["--quiet", "--cuda", "--dest"])
+        .args([
+            "--quiet",
+            "--cuda",
+            "--version",
+            &format!("2.{minor}"),
+            "--dest",
+        ])
         .arg(root)
         .status();
     if !matches!(status, Ok(s) if s.success()) {
@@ -317,11 +449,15 @@ fn cache_dir() -> PathBuf {
 }
 
 /// Runs provision/get-libtorch.sh into the user cache (it reuses what an earlier run fetched).
-fn provision(manifest: &Path, wanted: &str, cuda: bool) -> PathBuf {
+fn provision(manifest: &Path, wanted: &str, minor: u32, cuda: bool) -> PathBuf {
     let script = manifest.join("provision/get-libtorch.sh");
     let dest = cache_dir().join(format!("libtorch-{wanted}"));
     let mut cmd = Command::new("bash");
-    cmd.arg(&script).arg("--quiet").arg("--dest").arg(&dest);
+    cmd.arg(&script)
+        .arg("--quiet")
+        .args(["--version", &format!("2.{minor}")])
+        .arg("--dest")
+        .arg(&dest);
     if cuda {
         cmd.arg("--cuda");
     }
@@ -352,6 +488,8 @@ struct Shims<'a> {
     out: &'a Path,
     include: &'a Path,
     version: &'a str,
+    /// `c++17`, or `c++20` for the headers that need it.
+    std: &'a str,
 }
 
 impl Shims<'_> {
@@ -370,7 +508,7 @@ impl Shims<'_> {
         let mut build = cc::Build::new();
         build
             .cpp(true)
-            .std("c++17")
+            .std(self.std)
             .opt_level(opt_level)
             .debug(false)
             .cargo_metadata(false)

@@ -72,8 +72,10 @@ fn decl(op: &Op) -> TokenStream {
         let t = ffi_type(a.kind);
         quote!(#n: #t)
     });
+    let gate = op.versions.cfg_attr();
     quote! {
         #[doc = #doc]
+        #gate
         pub fn #name(#(#outs,)* #(#args),*) -> *mut ltrs_error;
     }
 }

@@ -102,7 +102,9 @@ fn call_fn(i: usize, op: &Op) -> TokenStream {
     } else {
         format_ident!("g")
     };
+    let gate = op.versions.cfg_attr();
     quote! {
+        #gate
         fn #f(#g: &mut Gen) -> Result<()> {
             #(#stmts)*
             #call.map(drop)
@@ -115,7 +117,8 @@ pub fn file(ops: &[Op]) -> String {
     let entries = ops.iter().enumerate().map(|(i, op)| {
         let f = format_ident!("op_{}", i);
         let key = &op.key;
-        quote!((#key, #f))
+        let gate = op.versions.cfg_attr();
+        quote!(#gate (#key, #f))
     });
     let fns = ops.iter().enumerate().map(|(i, op)| call_fn(i, op));
     let tokens = quote! {

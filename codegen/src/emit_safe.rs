@@ -580,6 +580,10 @@ fn full_body(op: &Op) -> TokenStream {
 
 fn docs(op: &Op, form: Form) -> Vec<TokenStream> {
     let mut lines = vec![format!(" `{}`", op.schema)];
+    if let Some(only) = op.versions.doc() {
+        lines.push(String::new());
+        lines.push(format!(" {only}"));
+    }
     let receiver = usize::from(op.is_method);
     let defaulted: Vec<&Arg> = op
         .args
@@ -752,7 +756,10 @@ fn op_fns(op: &Op) -> TokenStream {
             ));
         }
     }
-    quote!(#(#out)*)
+    // Every form exists exactly in the versions the op does (codegen/src/versions.rs).
+    let gate = op.versions.cfg_attr();
+    let gated = out.iter().map(|item| quote!(#gate #item));
+    quote!(#(#gated)*)
 }
 
 /// One shard's `impl Tensor` block, `libtorch/src/generated/ops_NN.rs`.

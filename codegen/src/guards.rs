@@ -238,7 +238,7 @@ pub fn args_read(guard: &Guard) -> Vec<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{build, op_of};
+    use crate::model::op_of;
     use crate::spec::{Argument, Declaration, Rules};
     use serde_yaml_ng::Value;
 
@@ -339,7 +339,9 @@ mod tests {
         rules
             .guards
             .insert("g".into(), vec!["args::defined(@self)".into()]);
-        let e = build(&[d], &rules).err().unwrap();
+        let e = crate::model::build_versions(&[vec![d]], &rules)
+            .err()
+            .unwrap();
         assert!(e.contains("`g`, which is no declaration"), "{e}");
     }
 }

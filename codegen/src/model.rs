@@ -13,7 +13,8 @@ use crate::kinds::{arg_kind, ret_kind, ArgKind, Ret};
 use crate::naming::{check_collisions, header_of, is_rust_keyword, rust_name};
 use crate::schema::parse_schema;
 use crate::spec::{Declaration, Rules};
-use std::collections::BTreeSet;
+use crate::versions::VersionSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// One bound operator overload.
 #[derive(Debug, Clone)]
@@ -46,6 +47,9 @@ pub struct Op {
     pub self_ownership: Ownership,
     /// The shard (`ops_NN`) holding its shim, FFI declaration and safe methods (shards.rs).
     pub shard: usize,
+    /// The PyTorch versions whose declarations hold this overload with this schema: every
+    /// emitted item is gated to them (versions.rs).
+    pub versions: VersionSet,
 }
 
 /// What an argument an op writes to must not share with other handles.
@@ -123,40 +127,114 @@ pub struct Model {
     pub total: usize,
 }
 
-/// Builds the model. Name collisions and rules naming unknown declarations are errors.
+/// Builds the model of the oldest version's declarations alone (the codegen tests use it): rules
+/// for other versions' ops are not checked.
+#[cfg_attr(not(test), allow(dead_code))]
 pub fn build(decls: &[Declaration], rules: &Rules) -> Result<Model, String> {
+    let oldest: Vec<(&Declaration, VersionSet)> =
+        decls.iter().map(|d| (d, VersionSet::only(0))).collect();
+    build_union(&oldest, rules, decls.len(), false)
+}
+
+/// Builds the model over every supported version's declarations (oldest first, as
+/// [`crate::versions::SPECS`]): one op per distinct (overload, schema), carrying the versions
+/// that have it. Ops come in the oldest version's declaration order, then each newer version's
+/// additions in its order. `total` counts the distinct overloads.
+pub fn build_versions(versions: &[Vec<Declaration>], rules: &Rules) -> Result<Model, String> {
+    let mut union: Vec<(&Declaration, VersionSet)> = Vec::new();
+    let mut index: BTreeMap<String, usize> = BTreeMap::new();
+    for (v, decls) in versions.iter().enumerate() {
+        for d in decls {
+            let identity = identity_of(d);
+            match index.get(&identity) {
+                Some(&i) => union[i].1 = union[i].1.union(VersionSet::only(v)),
+                None => {
+                    index.insert(identity, union.len());
+                    union.push((d, VersionSet::only(v)));
+                }
+            }
+        }
+    }
+    let total = union.len();
+    build_union(&union, rules, total, true)
+}
+
+/// What makes two versions' declarations of an overload the same op: its schema and every field
+/// the model reads.
+fn identity_of(d: &Declaration) -> String {
+    let mut s = format!("{}\n{}", key_of(d), d.schema_string);
+    for a in &d.schema_order_arguments {
+        s.push_str(&format!(
+            "\n{} {} {:?} {}",
+            a.name, a.cpp_type, a.default, a.output
+        ));
+    }
+    for r in &d.returns {
+        s.push_str(&format!("\n-> {}", r.cpp_type));
+    }
+    s
+}
+
+/// The entry of a rules map for an op: `KEY@2.MINOR` (the variant of KEY in that version, for
+/// overloads whose schema changed between versions) before plain `KEY`. Returns the entry's key
+/// and value.
+fn rule<'r, T>(
+    map: &'r BTreeMap<String, T>,
+    key: &str,
+    versions: VersionSet,
+) -> Option<(String, &'r T)> {
+    for (i, (minor, _)) in crate::versions::SPECS.iter().enumerate() {
+        if versions.contains(i) {
+            let k = format!("{key}@2.{minor}");
+            if let Some(v) = map.get(&k) {
+                return Some((k, v));
+            }
+        }
+    }
+    map.get(key).map(|v| (key.to_owned(), v))
+}
+
+/// Builds the model from declarations tagged with their versions. Name collisions within one
+/// version, and rules naming no declaration of any version, are errors.
+fn build_union(
+    decls: &[(&Declaration, VersionSet)],
+    rules: &Rules,
+    total: usize,
+    every_version: bool,
+) -> Result<Model, String> {
     let mut ops = Vec::new();
     let mut skipped = Vec::new();
     let mut used_rules = BTreeSet::new();
     let has_plain_overload: BTreeSet<&str> = decls
         .iter()
-        .filter(|d| d.overload_name.is_empty())
-        .map(|d| d.operator_name.as_str())
+        .filter(|(d, _)| d.overload_name.is_empty())
+        .map(|(d, _)| d.operator_name.as_str())
         .collect();
-    for d in decls {
+    for &(d, versions) in decls {
         let key = key_of(d);
-        if let Some(reason) = rules.skips.get(&key) {
-            used_rules.insert(key.clone());
+        if let Some((k, reason)) = rule(&rules.skips, &key, versions) {
+            used_rules.insert(k);
             skipped.push((key, format!("spec/rules.yaml: {reason}")));
             continue;
         }
-        let rename = rules.renames.get(&key);
-        if rename.is_some() {
-            used_rules.insert(key.clone());
-        }
-        let guards = rules.guards.get(&key);
+        let rename = rule(&rules.renames, &key, versions).map(|(k, v)| {
+            used_rules.insert(k);
+            v
+        });
+        let guards = rule(&rules.guards, &key, versions);
         match op_of(
             d,
             rename,
             has_plain_overload.contains(d.operator_name.as_str()),
         ) {
             Ok(mut op) => {
-                for (rule, ownership) in [
+                op.versions = versions;
+                for (map, ownership) in [
                     (&rules.exclusive, Ownership::Tensor),
                     (&rules.exclusive_with_storage, Ownership::TensorAndStorage),
                 ] {
-                    if rule.contains_key(&key) {
-                        used_rules.insert(key.clone());
+                    if let Some((k, _)) = rule(map, &key, versions) {
+                        used_rules.insert(k);
                         if !op.self_mut() || op.self_ownership != Ownership::UnlessStrided {
                             return Err(format!(
                                 "spec/rules.yaml: `{key}` is listed as exclusive twice, or has \
@@ -166,17 +244,17 @@ pub fn build(decls: &[Declaration], rules: &Rules) -> Result<Model, String> {
                         op.self_ownership = ownership;
                     }
                 }
-                if let Some(specs) = guards {
-                    used_rules.insert(key.clone());
+                if let Some((k, specs)) = guards {
                     op.guards = guards_of(&op, specs)
-                        .map_err(|e| format!("spec/rules.yaml: guards of `{key}`: {e}"))?;
+                        .map_err(|e| format!("spec/rules.yaml: guards of `{k}`: {e}"))?;
+                    used_rules.insert(k);
                 }
                 ops.push(op)
             }
             Err(reason) => {
-                if guards.is_some() {
+                if let Some((k, _)) = guards {
                     return Err(format!(
-                        "spec/rules.yaml guards `{key}`, which is not bound: {reason}"
+                        "spec/rules.yaml guards `{k}`, which is not bound: {reason}"
                     ));
                 }
                 skipped.push((key, reason))
@@ -191,9 +269,9 @@ pub fn build(decls: &[Declaration], rules: &Rules) -> Result<Model, String> {
         .chain(rules.exclusive_with_storage.keys())
         .chain(rules.guards.keys())
     {
-        if !used_rules.contains(key) {
+        if every_version && !used_rules.contains(key) {
             return Err(format!(
-                "spec/rules.yaml names `{key}`, which is no declaration"
+                "spec/rules.yaml names `{key}`, which is no declaration of any supported version"
             ));
         }
     }
@@ -202,13 +280,50 @@ pub fn build(decls: &[Declaration], rules: &Rules) -> Result<Model, String> {
         .map_err(|e| format!("spec/rules.yaml keyword_overloads: {e}"))?;
     crate::twins::merge(&mut ops, &renamed, &rules.numbers_as_tensors)?;
     crate::plain_names::assign(&mut ops, &renamed);
-    check_collisions(&ops)?;
+    check_versions(&ops, every_version)?;
     crate::shards::assign(&mut ops);
     Ok(Model {
         ops,
         skipped,
-        total: decls.len(),
+        total,
     })
+}
+
+/// Per version: no two ops give the same Rust name, and a tensor-or-number argument's number
+/// overload exists wherever the op does.
+fn check_versions(ops: &[Op], every_version: bool) -> Result<(), String> {
+    let mut f_names: BTreeMap<String, VersionSet> = BTreeMap::new();
+    for op in ops {
+        let f = if op.has_defaults() {
+            format!("f_{}_with", op.rust_name)
+        } else {
+            format!("f_{}", op.rust_name)
+        };
+        let e = f_names.entry(f).or_insert(VersionSet(0));
+        *e = e.union(op.versions);
+    }
+    for op in ops.iter().filter(|_| every_version) {
+        for a in &op.args {
+            if let Some(NumberTwin::Call(f)) = &a.number_twin {
+                let have = f_names.get(f).copied().unwrap_or(VersionSet(0));
+                if !have.covers(op.versions) {
+                    return Err(format!(
+                        "`{}` takes a number through `{f}`, which some of its versions lack",
+                        op.key
+                    ));
+                }
+            }
+        }
+    }
+    for (i, _) in crate::versions::SPECS.iter().enumerate() {
+        let of_version: Vec<Op> = ops
+            .iter()
+            .filter(|op| op.versions.contains(i))
+            .cloned()
+            .collect();
+        check_collisions(&of_version)?;
+    }
+    Ok(())
 }
 
 pub fn key_of(d: &Declaration) -> String {
@@ -310,5 +425,6 @@ pub(crate) fn op_of(
         schema_alias: None,
         with_only: false,
         shard: 0,
+        versions: VersionSet::all(),
     })
 }

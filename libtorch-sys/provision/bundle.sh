@@ -46,7 +46,8 @@ if [ -z "$lib" ]; then
   if [ -n "${LIBTORCH:-}" ]; then
     lib="$LIBTORCH/lib"
   else
-    version=$(sed -n 's/^torch==\([^ ]*\).*/\1/p' "$here/pytorch.lock")
+    minor=$(cut -d. -f1,2 <<<"${LIBTORCH_VERSION:-$(cat "$here/default-version")}")
+    version=$(sed -n 's/^torch==\([^ ]*\).*/\1/p' "$here/pytorch-$minor.lock")
     lib="${LIBTORCH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/libtorch-rs}/libtorch-$version/lib"
   fi
 fi

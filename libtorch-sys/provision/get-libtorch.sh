@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Fetch the pinned libtorch (pytorch.lock beside this script) from the Python package registry and
-# lay it out like an official libtorch archive:
+# Fetch one supported libtorch (pytorch-MINOR.lock beside this script, e.g. pytorch-2.15.lock)
+# from the Python package registry and lay it out like an official libtorch archive:
 #
 #   DEST/{include,lib,share}  ->  symlinks into the download cache
 #   DEST/build-version        ->  "2.11.0"
 #
-# Usage: get-libtorch.sh --dest DIR [--cuda] [--declarations DIR] [--quiet]
+# Usage: get-libtorch.sh --dest DIR [--version MINOR] [--cuda] [--declarations DIR] [--quiet]
 #   --dest DIR          where to lay out include/lib/share
+#   --version MINOR     which PyTorch, e.g. 2.13 (default: $LIBTORCH_VERSION, else the one in
+#                       default-version beside this script); supported: one lock file each
 #   --cuda              also fetch every NVIDIA library libtorch_cuda.so needs (read from the torch
 #                       wheel's own metadata), so `--features cuda` builds link and run on a GPU
 #   --declarations DIR  write Declarations.yaml (and its .sha256) into DIR, made by the same
@@ -20,19 +22,20 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-lock="$here/pytorch.lock"
 substitutes="$here/cuda-substitutes.txt"
 dest=
 cuda=0
+minor="${LIBTORCH_VERSION:-$(cat "$here/default-version")}"
 declarations=
 quiet=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --cuda) cuda=1 ;;
     --dest) dest="$2"; shift ;;
+    --version) minor="$2"; shift ;;
     --declarations) declarations="$2"; shift ;;
     --quiet) quiet=1 ;;
-    -h|--help) sed -n '2,19p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    -h|--help) sed -n '2,21p' "${BASH_SOURCE[0]}"; exit 0 ;;
     *) echo "get-libtorch: unknown argument '$1' (try --help)" >&2; exit 2 ;;
   esac
   shift
@@ -43,6 +46,11 @@ say() { [ "$quiet" = 1 ] || echo "get-libtorch: $*" >&2; }
 die() { echo "get-libtorch: error: $*" >&2; exit 1; }
 
 command -v python3 >/dev/null || die "python3 is needed (its pip downloads the wheels)"
+lock="$here/pytorch-$minor.lock"
+if [ ! -f "$lock" ]; then
+  supported=$(cd "$here" && ls pytorch-*.lock | sed 's/pytorch-\(.*\)\.lock/\1/' | sort -V | tr '\n' ' ')
+  die "PyTorch $minor is not supported; supported: ${supported% }"
+fi
 version=$(sed -n 's/^torch==\([^ ]*\).*/\1/p' "$lock")
 [ -n "$version" ] || die "no torch==VERSION line in $lock"
 
@@ -88,9 +96,10 @@ for w in wheels:
 PY
 }
 
-wheel_path() { # the downloaded file of a pinned distribution, e.g. wheel_path torch
-  local name="${1//-/_}"
-  ls "$wheels"/"$name"-*.whl 2>/dev/null | head -n 1
+wheel_path() { # the downloaded file of a distribution pinned in the lock, e.g. wheel_path torch
+  local name="${1//-/_}" version
+  version=$(sed -n "s/^$1==\([^ ]*\).*/\1/p" "$lock")
+  ls "$wheels"/"$name"-"$version"-*.whl 2>/dev/null | head -n 1
 }
 
 if [ ! -f "$site/.complete" ]; then

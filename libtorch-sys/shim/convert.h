@@ -9,7 +9,11 @@
 
 #include <ATen/core/Generator.h>
 #include <ATen/core/List.h>
+#include <torch/headeronly/version.h>
+// Named tensors (Dimname) are gone from PyTorch 2.13 on, with every overload taking them.
+#if TORCH_VERSION_MINOR < 13
 #include <ATen/core/Dimname.h>
+#endif
 #include <ATen/core/ivalue.h>
 #include <c10/core/Device.h>
 #include <c10/core/Layout.h>
@@ -172,6 +176,7 @@ inline std::optional<c10::string_view> opt_str(ltrs_str s) {
   return str(s);
 }
 
+#if TORCH_VERSION_MINOR < 13
 inline at::Dimname dimname(ltrs_str s) {
   std::string name(s.data == nullptr ? "" : s.data, static_cast<size_t>(s.len > 0 ? s.len : 0));
   return at::Dimname::fromSymbol(at::Symbol::dimname(name));
@@ -199,6 +204,7 @@ inline DimnameListArg dimname_list(ltrs_str_list l) {
   for (int64_t i = 0; i < l.len; ++i) a.v.push_back(dimname(l.data[i]));
   return a;
 }
+#endif
 
 // ---- enums (c10 codes; -1 is None for the optional forms) ----
 

@@ -33,22 +33,34 @@
 //    3135b0b (2025-12-01; the next commit, 5994546's shared-memory allreduce with its
 //    "shared_open %s failed" message, is absent), where <gloo/rendezvous/store.h> defines
 //    GLOO_STORE_HAS_STORE_V2 with the virtual functions declared in gloo_decls/.
+//
+// Only PyTorch 2.11's libtorch was checked this way (the sizes, and the Gloo version its stand-in
+// signatures come from). Against another version ProcessGroupGloo is not compiled at all:
+// `ltrs_gloo_new` returns an error saying so, and the collectives, which take any c10d::Backend,
+// are never reached without a group.
 #include "dist.h"
 #include "dist_support.h"
 
+#include <torch/headeronly/version.h>
+#include <torch/csrc/distributed/c10d/Backend.hpp>
 #include <torch/csrc/distributed/c10d/PrefixStore.hpp>
+#if TORCH_VERSION_MINOR == 11
+#define LTRS_GLOO 1
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/ProcessGroupWrapper.hpp>
+#endif
 
 #include <cstdlib>
 #include <cstring>
 #include <sstream>
 
+#ifdef LTRS_GLOO
 static_assert(sizeof(c10d::ProcessGroupGloo) == 0x1e8,
               "ProcessGroupGloo's size differs from the one libtorch allocates: the stand-in "
               "Gloo headers no longer match this libtorch");
 static_assert(sizeof(c10d::ProcessGroupGloo::Options) == 0xb0,
               "ProcessGroupGloo::Options' size differs from the one libtorch allocates");
+#endif
 
 struct ltrs_work {
   c10::intrusive_ptr<c10d::Work> work;
@@ -106,6 +118,7 @@ ltrs_work* box(c10::intrusive_ptr<c10d::Work> work) {
   return new ltrs_work{std::move(work)};
 }
 
+#ifdef LTRS_GLOO
 std::vector<std::string> split_commas(const std::string& s) {
   std::vector<std::string> out;
   std::stringstream in(s);
@@ -135,6 +148,7 @@ c10::intrusive_ptr<c10d::ProcessGroupGloo::Options> options_for(int64_t timeout_
   if (threads > 0) options->threads = static_cast<int>(threads);
   return options;
 }
+#endif
 
 }  // namespace
 
@@ -152,6 +166,13 @@ ltrs_error* ltrs_gloo_new(const ltrs_store* store, int64_t rank, int64_t size, i
                           ltrs_str hostname, ltrs_str interfaces, int64_t threads,
                           ltrs_str wrapper_prefix, ltrs_pg** out) {
   LTRS_TRY {
+#ifndef LTRS_GLOO
+    (void)store, (void)rank, (void)size, (void)timeout_ms, (void)hostname, (void)interfaces;
+    (void)threads, (void)wrapper_prefix, (void)out;
+    TORCH_CHECK(false, "the Gloo process group is built only against PyTorch 2.11 in this release "
+                       "(its ABI is checked for that libtorch only); this libtorch is ",
+                TORCH_VERSION);
+#else
     TORCH_CHECK(size >= 1 && size <= INT32_MAX, "world_size must be at least 1, got ", size);
     TORCH_CHECK(rank >= 0 && rank < size, "rank ", rank, " is not in [0, ", size, ")");
     TORCH_CHECK(timeout_ms > 0, "the timeout must be positive, got ", timeout_ms, " ms");
@@ -171,6 +192,7 @@ ltrs_error* ltrs_gloo_new(const ltrs_store* store, int64_t rank, int64_t size, i
       backend = c10::make_intrusive<c10d::ProcessGroupWrapper>(backend, make(helper_store));
     }
     *out = new ltrs_pg{std::move(backend), rank, size};
+#endif
   }
   LTRS_CATCH
 }

@@ -295,6 +295,8 @@ pub(crate) fn in_range_dims(
 }
 
 /// `0 <= v <= list.len()`.
+// Only named-tensor operators call it, which PyTorch 2.13 removed.
+#[cfg_attr(torch_ge_2_13, allow(dead_code))]
 pub(crate) fn in_range_len<T>(
     op: &'static str,
     (name, v): (&str, i64),
@@ -391,6 +393,8 @@ pub(crate) fn distinct_dims(
 /// `0 <= start <= end + 1 <= of.dim()`, the raw (not wrapped) bounds of an inclusive range of
 /// `of`'s dimensions: what `flatten.named_out_dim` needs before it erases names
 /// `[start, end]` from a vector of `of.dim()` names, which it does before any wrapping or check.
+// Only named-tensor operators call it, which PyTorch 2.13 removed.
+#[cfg_attr(torch_ge_2_13, allow(dead_code))]
 pub(crate) fn raw_dim_range(
     op: &'static str,
     (sn, start): (&str, i64),
