@@ -18,6 +18,7 @@ use distributed_support::{assert_all_ok, free_port, run_commands, spawn_ranks, L
 fn run_child_case() -> bool {
     distributed_support::run_child_case(|case| match case {
         "collectives" => collectives(),
+        "subgroups" => subgroups(),
         "peer_dies" => peer_dies(),
         "never_joins" => never_joins(),
         "shape_mismatch" => shape_mismatch(),
@@ -236,6 +237,75 @@ fn every_collective_on_2_and_4_ranks() {
         );
         assert_all_ok(&results);
     }
+}
+
+/// On 4 ranks: the even ranks and the odd ranks (listed out of order) each form a subgroup,
+/// then every rank one more; sums, ranks and sizes are each group's own, and a non-member gets
+/// `None`. Rank r contributes r + 1.
+fn subgroups() {
+    init(Duration::from_secs(30));
+    let rank = dist::get_rank().unwrap();
+    let r = rank as f32;
+    // Refused on every rank alike (so the group names stay in step), before any rendezvous.
+    let e = dist::new_group(&[0, 4]).unwrap_err();
+    assert!(
+        e.message()
+            .contains("rank 4 is not in the default group of world_size 4"),
+        "{e}"
+    );
+    let e = dist::new_group(&[1, 1]).unwrap_err();
+    assert!(e.message().contains("rank 1 is listed twice"), "{e}");
+
+    let even = dist::new_group(&[0, 2]).unwrap();
+    let odd = dist::new_group_with(&[3, 1], Some(Duration::from_secs(20))).unwrap();
+    let all = dist::new_group(&[])
+        .unwrap()
+        .expect("every rank is in new_group([])");
+    let (mine, other) = if rank % 2 == 0 {
+        (even, odd)
+    } else {
+        (odd, even)
+    };
+    assert!(
+        other.is_none(),
+        "rank {rank} is not in the other parity's group"
+    );
+    let mine = mine.expect("a member gets its group");
+    assert_eq!((mine.rank(), mine.size()), (rank / 2, 2));
+    let mut t = floats(&[r + 1.0]);
+    mine.all_reduce(&mut t, ReduceOp::Sum).unwrap();
+    // Even ranks 0, 2 hold 1, 3; odd ranks 1, 3 hold 2, 4.
+    let want = if rank % 2 == 0 { 4.0 } else { 6.0 };
+    assert_eq!(values(&t), [want]);
+    let mut b = floats(&[r]);
+    mine.broadcast(&mut b, 1).unwrap(); // group rank 1: global 2 or 3
+    assert_eq!(values(&b), [if rank % 2 == 0 { 2.0 } else { 3.0 }]);
+    assert_eq!((all.rank(), all.size()), (rank, 4));
+    let mut t = floats(&[r + 1.0]);
+    all.all_reduce(&mut t, ReduceOp::Sum).unwrap();
+    assert_eq!(values(&t), [10.0]);
+    // The default group is unaffected.
+    let mut t = floats(&[1.0]);
+    dist::all_reduce(&mut t, ReduceOp::Sum).unwrap();
+    assert_eq!(values(&t), [4.0]);
+    dist::destroy_process_group().unwrap();
+    assert!(dist::new_group(&[0]).is_err());
+}
+
+#[test]
+fn subgroups_of_4_ranks() {
+    if run_child_case() {
+        return;
+    }
+    let ranks: Vec<usize> = (0..4).collect();
+    let results = spawn_ranks(
+        "subgroups_of_4_ranks",
+        "subgroups",
+        4,
+        &ranks,
+        Duration::from_secs(120),
+    );
+    assert_all_ok(&results);
 }
 
 /// Rank 1 exits right after joining; rank 0's all_reduce must fail within the group's timeout.

@@ -82,7 +82,18 @@ impl InitOptions {
     }
 }
 
-static DEFAULT_GROUP: RwLock<Option<Arc<ProcessGroup>>> = RwLock::new(None);
+/// The default group with what [`super::new_group`] needs to make subgroups beside it.
+pub(super) struct World {
+    pub(super) group: Arc<ProcessGroup>,
+    /// The default group's store (`"default_pg"` then `"0/"` over the rendezvous store), which
+    /// torch.distributed's `_get_default_store()` returns and subgroups prefix.
+    pub(super) store: Store,
+    pub(super) gloo: GlooOptions,
+    /// The name the next subgroup takes: `"1"`, `"2"`, ... (torch.distributed's `group_count`).
+    pub(super) groups_made: usize,
+}
+
+pub(super) static DEFAULT_GROUP: RwLock<Option<World>> = RwLock::new(None);
 
 const INIT: &str = "init_process_group";
 
@@ -202,7 +213,12 @@ pub fn init_process_group(backend: &str, options: InitOptions) -> Result<()> {
     if slot.is_some() {
         return Err(already());
     }
-    *slot = Some(Arc::new(group));
+    *slot = Some(World {
+        group: Arc::new(group),
+        store: group_store,
+        gloo,
+        groups_made: 1,
+    });
     Ok(())
 }
 
@@ -252,7 +268,8 @@ pub fn default_group() -> Result<Arc<ProcessGroup>> {
     DEFAULT_GROUP
         .read()
         .unwrap_or_else(|e| e.into_inner())
-        .clone()
+        .as_ref()
+        .map(|w| w.group.clone())
         .ok_or_else(|| {
             Error::invalid(
                 "torch.distributed",

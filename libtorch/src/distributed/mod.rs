@@ -21,11 +21,13 @@
 //!
 //! [`DistributedDataParallel`] trains one model replica per process on c10d's own `Reducer`.
 //!
-//! Backends: Gloo, on CPU. Not yet here: NCCL, subgroups (`new_group`).
+//! Backends: Gloo, on CPU, for the default group and subgroups ([`new_group`]). Not yet here:
+//! NCCL.
 mod collectives;
 mod ddp;
 mod ddp_comm_hooks;
 mod init;
+mod new_group;
 mod process_group;
 mod store;
 mod work;
@@ -37,6 +39,7 @@ pub use init::{
     default_group, destroy_process_group, get_backend, get_rank, get_world_size,
     init_process_group, is_initialized, InitOptions, DEFAULT_TIMEOUT,
 };
+pub use new_group::{new_group, new_group_with};
 pub use process_group::{GlooDevice, GlooOptions, ProcessGroup};
 pub use store::Store;
 pub use work::{ReduceOp, Work};

@@ -21,6 +21,16 @@ pub struct ProcessGroup {
     timeout_ms: i64,
 }
 
+impl std::fmt::Debug for ProcessGroup {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProcessGroup")
+            .field("rank", &self.rank)
+            .field("size", &self.size)
+            .field("timeout_ms", &self.timeout_ms)
+            .finish_non_exhaustive()
+    }
+}
+
 // SAFETY: c10d's ProcessGroupGloo enqueues work under its own mutex and runs it on its worker
 // threads; PyTorch calls one group from several Python threads (GIL released). Rank, size and
 // timeout are immutable.
@@ -96,6 +106,12 @@ impl GlooOptions {
             check_collectives: std::env::var("TORCH_DISTRIBUTED_DEBUG")
                 .is_ok_and(|v| v.eq_ignore_ascii_case("DETAIL")),
         }
+    }
+
+    /// The same options with another timeout (a subgroup's `timeout=`).
+    pub(super) fn with_timeout(mut self, timeout: Duration) -> GlooOptions {
+        self.timeout = timeout;
+        self
     }
 
     /// Where Gloo's sockets listen.
