@@ -18,3 +18,4 @@
 pub mod bench;
 pub mod fuzz;
 pub mod fuzz_loaders;
+pub mod ranks;

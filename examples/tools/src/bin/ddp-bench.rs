@@ -236,30 +236,9 @@ fn run(config: Config, args: &Args, python: Option<&str>) -> Result<f64, String>
             .stderr(Stdio::piped());
         children.push(c.spawn().map_err(|e| e.to_string())?);
     }
-    let start = Instant::now();
-    while children
-        .iter_mut()
-        .any(|c| matches!(c.try_wait(), Ok(None)))
-    {
-        if start.elapsed() > Duration::from_secs(300) {
-            for c in &mut children {
-                let _ = c.kill();
-            }
-            return Err("a rank did not finish within 300 s".into());
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
     let mut found = None;
-    for (rank, c) in children.into_iter().enumerate() {
-        let out = c.wait_with_output().map_err(|e| e.to_string())?;
-        if !out.status.success() {
-            return Err(format!(
-                "rank {rank} failed ({}): {}",
-                out.status,
-                String::from_utf8_lossy(&out.stderr)
-            ));
-        }
-        for line in String::from_utf8_lossy(&out.stdout).lines() {
+    for stdout in tools::ranks::wait_for_ranks(children, Duration::from_secs(300))? {
+        for line in stdout.lines() {
             if let Some(v) = line.strip_prefix("IMGS ") {
                 found = v.trim().parse().ok();
             }

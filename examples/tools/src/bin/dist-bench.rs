@@ -102,30 +102,9 @@ fn run_pair(python: Option<&str>, calls: usize) -> Result<Vec<(usize, f64)>, Str
             .stderr(Stdio::piped());
         children.push(c.spawn().map_err(|e| e.to_string())?);
     }
-    let start = Instant::now();
-    while children
-        .iter_mut()
-        .any(|c| matches!(c.try_wait(), Ok(None)))
-    {
-        if start.elapsed() > Duration::from_secs(300) {
-            for c in &mut children {
-                let _ = c.kill();
-            }
-            return Err("a rank did not finish within 300 s".into());
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
     let mut times = Vec::new();
-    for (rank, c) in children.into_iter().enumerate() {
-        let out = c.wait_with_output().map_err(|e| e.to_string())?;
-        if !out.status.success() {
-            return Err(format!(
-                "rank {rank} failed ({}): {}",
-                out.status,
-                String::from_utf8_lossy(&out.stderr)
-            ));
-        }
-        for line in String::from_utf8_lossy(&out.stdout).lines() {
+    for stdout in tools::ranks::wait_for_ranks(children, Duration::from_secs(300))? {
+        for line in stdout.lines() {
             let mut parts = line.split_whitespace();
             if parts.next() == Some("TIME") {
                 let n = parts.next().and_then(|s| s.parse().ok());
