@@ -207,9 +207,14 @@ impl Kind {
     /// out as they are ([`crate::Tensor::from_bytes`], files): every kind but the quantized ones
     /// (whose meaning needs a scale and zero point) and the sub-byte ones.
     pub fn has_plain_storage(self) -> bool {
+        self.elt_size_in_bytes() > 0 && !self.is_quantized()
+    }
+
+    /// A quantized kind (`qint8`, `quint8`, `qint32`, `quint4x2`, `quint2x4`), as
+    /// `Tensor.is_quantized` tells of a tensor.
+    pub fn is_quantized(self) -> bool {
         use Kind::*;
-        self.elt_size_in_bytes() > 0
-            && !matches!(self, QInt8 | QUInt8 | QInt32 | QUInt4x2 | QUInt2x4)
+        matches!(self, QInt8 | QUInt8 | QInt32 | QUInt4x2 | QUInt2x4)
     }
 
     /// Floating point (including half, bfloat16 and the float8 types).

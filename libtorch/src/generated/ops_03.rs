@@ -4041,7 +4041,7 @@ impl Tensor {
     }
     /// `aten::dequantize.self(Tensor self) -> Tensor`
     #[track_caller]
-    pub fn f_dequantize_self(&self) -> Result<Tensor> {
+    pub fn f_dequantize(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -4055,8 +4055,18 @@ impl Tensor {
     }
     /// `aten::dequantize.self(Tensor self) -> Tensor`
     #[track_caller]
+    pub fn dequantize(&self) -> Tensor {
+        crate::error::unwrap(self.f_dequantize())
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn f_dequantize_self(&self) -> Result<Tensor> {
+        self.f_dequantize()
+    }
+    #[doc(hidden)]
+    #[track_caller]
     pub fn dequantize_self(&self) -> Tensor {
-        crate::error::unwrap(self.f_dequantize_self())
+        crate::error::unwrap(self.f_dequantize())
     }
     /// `aten::dequantize.tensors(Tensor[] tensors) -> Tensor[]`
     #[track_caller]

@@ -13006,6 +13006,13 @@ impl Tensor {
             align_corners,
             [scales_h, scales_w],
         )?;
+        crate::guards::upsample::quantized_bilinear_sources(
+            "aten::upsample_bilinear2d.out",
+            self,
+            output_size,
+            align_corners,
+            [scales_h, scales_w],
+        )?;
         let c_self = self.as_raw();
         let c_output_size = ltrs_int_list::new(output_size);
         let c_align_corners = align_corners;
@@ -13098,6 +13105,13 @@ impl Tensor {
         let scales_h: Option<f64> = scales_h.into();
         let scales_w: Option<f64> = scales_w.into();
         crate::guards::upsample::interp_scales(
+            "aten::upsample_bilinear2d",
+            self,
+            output_size,
+            align_corners,
+            [scales_h, scales_w],
+        )?;
+        crate::guards::upsample::quantized_bilinear_sources(
             "aten::upsample_bilinear2d",
             self,
             output_size,

@@ -154,6 +154,90 @@ pub(crate) fn interp_scales<const N: usize>(
     source_indices_fit(op, &spatial(input)?, output_size, &scales, source)
 }
 
+/// The quantized CPU `upsample_bilinear2d` kernel (both memory formats) reads rows
+/// `trunc(h1r)` and columns `trunc(w1r)` of the input, where `h1r = max(r * (i + 0.5) - 0.5, 0)`
+/// in `float` (`r * i` with `align_corners`) and `r` is `(n - 1) / (m - 1)` with
+/// `align_corners`, else `1 / s` for a given positive scale `s`, else `n / m`; unlike the
+/// float kernels it never clamps that index to the input. A scale that disagrees with the sizes
+/// therefore reads past the input: a source index of at most `n - 1` for the last output is
+/// required (every valid call has one: the scale that gave `m = floor(n * s)` keeps it below
+/// `n - 0.5`). Equal input and output sizes are copied without reading the scales, except by
+/// the channels-last kernel (which a [N, 1, H, W] tensor also takes: it is contiguous both ways).
+///
+/// (SIGSEGV, fuzz seed 23 with quantized tensors: a quantized [3, 1, 2, 5] self,
+/// `output_size` [2, 1], `scales_w = 1e-8`, which puts column 5e7 of a 5-wide input under the
+/// only output column.)
+pub(crate) fn quantized_bilinear_sources(
+    op: &'static str,
+    input: &Tensor,
+    output_size: &[i64],
+    align_corners: bool,
+    scales: [Option<f64>; 2],
+) -> Result<()> {
+    if !input.defined() || !input.f_kind()?.is_quantized() || output_size.len() != 2 {
+        return Ok(());
+    }
+    let sizes = input.f_size()?;
+    if sizes.len() != 4 || sizes.contains(&0) || output_size.iter().any(|&m| m <= 0) {
+        return Ok(()); // nothing is read, or libtorch rejects the shapes itself
+    }
+    let input_sizes = [sizes[2], sizes[3]];
+    let channels_last = is_channels_last_contiguous(&sizes, &input.f_stride()?);
+    if input_sizes == [output_size[0], output_size[1]] && !channels_last {
+        return Ok(()); // copied as is (the channels-last kernel has no such shortcut)
+    }
+    let input = input_sizes;
+    for (d, name) in ["scales_h", "scales_w"].into_iter().enumerate() {
+        let (n, m) = (input[d], output_size[d]);
+        let r: f32 = if align_corners {
+            if m > 1 {
+                (n - 1) as f32 / (m - 1) as f32
+            } else {
+                0.0
+            }
+        } else {
+            match scales[d] {
+                Some(s) if s > 0.0 => (1.0 / s) as f32,
+                _ => n as f32 / m as f32,
+            }
+        };
+        let last = (m - 1) as f32;
+        let source = if align_corners {
+            r * last
+        } else {
+            (r * (last + 0.5) - 0.5).max(0.0)
+        };
+        if source.is_nan() || source >= n as f32 {
+            return Err(fail(
+                op,
+                format!(
+                    "{name} ({:?}) puts the source of output index {} of {m} at {source:e}, past \
+                     the input's {n} (the quantized kernel does not clamp it)",
+                    scales[d],
+                    m - 1
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// `Tensor.is_contiguous(memory_format=torch.channels_last)` of a 4-d tensor, as c10 computes
+/// it: dimensions C, W, H, N have strides 1, C, W·C, H·W·C, ignoring dimensions of size 1.
+fn is_channels_last_contiguous(sizes: &[i64], strides: &[i64]) -> bool {
+    let mut expected = 1;
+    for d in [1, 3, 2, 0] {
+        let (Some(&n), Some(&s)) = (sizes.get(d), strides.get(d)) else {
+            return false;
+        };
+        if n != 1 && s != expected {
+            return false;
+        }
+        expected *= n;
+    }
+    true
+}
+
 /// The backwards of [`interp_scales`]' kernels.
 pub(crate) fn interp_backward_scales<const N: usize>(
     op: &'static str,

@@ -205,7 +205,7 @@ impl ValueWriter {
         let requires_grad = t.requires_grad();
         let (size, stride, offset) = (t.f_size()?, t.f_stride()?, t.f_storage_offset()?);
         // The arguments every rebuild function starts with, and the one(s) after each's own.
-        let rebuild = if is_quantized(kind) {
+        let rebuild = if kind.is_quantized() {
             "_rebuild_qtensor"
         } else if legacy_storage_name(kind).is_some() {
             "_rebuild_tensor_v2"
@@ -218,7 +218,7 @@ impl ValueWriter {
         self.storage_pid(&t, kind)?;
         self.p.int(offset);
         self.shape(&size, &stride);
-        if is_quantized(kind) {
+        if kind.is_quantized() {
             self.qparams(&t)?;
         }
         self.p.bool(requires_grad);
@@ -366,13 +366,6 @@ impl ValueWriter {
         self.p.op(REDUCE);
         Ok(())
     }
-}
-
-fn is_quantized(k: Kind) -> bool {
-    matches!(
-        k,
-        Kind::QInt8 | Kind::QUInt8 | Kind::QInt32 | Kind::QUInt4x2 | Kind::QUInt2x4
-    )
 }
 
 /// The storage class `torch.save` names for `kind` (`torch.storage._dtype_to_storage_type_map`);

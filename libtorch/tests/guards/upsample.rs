@@ -106,3 +106,52 @@ fn upsampling_refuses_scales_that_overflow_the_source_index() {
         &[1.5, 3.5],
     );
 }
+
+#[test]
+fn quantized_bilinear_refuses_sources_past_the_input() {
+    // Fuzz seed 23: a quantized [3, 1, 2, 5] self to [2, 1] with scales_w = 1e-8 reads column
+    // 5e7 (the quantized kernel never clamps its source index), in either memory format.
+    let q = |x: &Tensor| x.quantize_per_tensor(0.5, 0, Kind::QInt8);
+    let x = q(&ones(&[3, 1, 2, 5]));
+    let m = rejected(
+        x.f_upsample_bilinear2d_with(&[2, 1], false, None, 1e-8),
+        "aten::upsample_bilinear2d",
+        "scales_w",
+    );
+    assert!(m.contains("output index 0 of 1"), "{m}");
+    let nhwc = q(&ones(&[3, 1, 2, 5]).contiguous_with(libtorch::MemoryFormat::ChannelsLast));
+    rejected(
+        nhwc.f_upsample_bilinear2d_with(&[4, 5], false, 1e-3, None),
+        "aten::upsample_bilinear2d",
+        "scales_h",
+    );
+    // Valid calls pass with the float kernel's values: [1, 2, 3, 4] to width 2, by the sizes or
+    // by a scale of 0.5 (r = 2), samples at 2 (i + 0.5) - 0.5 = [0.5, 2.5] -> [1.5, 3.5];
+    // align_corners samples at [0, 3] whatever the scale; equal sizes copy.
+    let v = q(&t(&[1.0, 2.0, 3.0, 4.0], &[1, 1, 1, 4]));
+    let deq = |r: Tensor| vals(&r.dequantize());
+    close(
+        &deq(v.upsample_bilinear2d_with(&[1, 2], false, None, None)),
+        &[1.5, 3.5],
+    );
+    close(
+        &deq(v.upsample_bilinear2d_with(&[1, 2], false, None, 0.5)),
+        &[1.5, 3.5],
+    );
+    close(
+        &deq(v.upsample_bilinear2d_with(&[1, 2], true, None, 1e-8)),
+        &[1.0, 4.0],
+    );
+    // Equal sizes: the contiguous kernel copies, ignoring the scales; the channels-last one
+    // (which a single-channel tensor also takes) reads with them, so they are checked there.
+    let two = q(&t(&[1.0, 2.0, 3.0, 4.0], &[1, 2, 1, 2]));
+    close(
+        &deq(two.upsample_bilinear2d_with(&[1, 2], false, 1e-8, 1e-8)),
+        &[1.0, 2.0, 3.0, 4.0],
+    );
+    rejected(
+        v.f_upsample_bilinear2d_with(&[1, 4], false, 1e-8, 1e-8),
+        "aten::upsample_bilinear2d",
+        "scales_h",
+    );
+}

@@ -13197,7 +13197,7 @@ fn op_1328(g: &mut Gen) -> Result<()> {
 }
 fn op_1329(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
-    a0.f_dequantize_self().map(drop)
+    a0.f_dequantize().map(drop)
 }
 fn op_1330(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
