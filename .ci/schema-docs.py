@@ -29,8 +29,8 @@ def active(cfg):
 
 
 names = set()
-hidden = re.compile(r"#\[doc\(hidden\)\]\s*(?:#\[[^\]]*\]\s*)*pub fn (\w+)")
-item = re.compile(r"(?:#\[cfg\((.*)\)\]\s*)?((?:///.*\n\s*|#\[[^\]]*\]\s*)*)pub fn (\w+)")
+hidden = re.compile(r"#\[doc\(hidden\)\]\s*(?:#\[[^\]]*\]\s*)*pub fn (?:r#)?(\w+)")
+item = re.compile(r"(?:#\[cfg\((.*)\)\]\s*)?((?:///.*\n\s*|#\[[^\]]*\]\s*)*)pub fn (?:r#)?(\w+)")
 for path in glob.glob(os.path.join(root, "libtorch/src/generated/ops_*.rs")):
     text = open(path).read()
     names.update(m.group(3) for m in item.finditer(text) if active(m.group(1)))
