@@ -11,6 +11,14 @@ use libtorch::{IValue, Tensor};
 use serde_json::Value;
 use std::sync::Arc;
 
+/// The tests of this file run on parallel threads, while Python made the fixtures one step at a
+/// time: every test holds this lock, so no two run libtorch's (MKL's, OpenMP's) thread pools at
+/// once, where a shared pool could split a matrix product another way and round it differently.
+fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 fn manifest() -> Value {
     common::manifest("optim")
 }
@@ -196,6 +204,7 @@ fn step(opt: &mut dyn Optimizer, params: &[Tensor], x: &Tensor, y: &Tensor) {
 /// Every optimizer, new and old, makes PyTorch's 50 steps bit for bit.
 #[test]
 fn optimizers_follow_pytorch_trajectories_bit_for_bit() {
+    let _serial = one_at_a_time();
     let m = manifest();
     let steps = m["steps"].as_u64().unwrap() as usize;
     let all = m["optimizers"].as_object().unwrap();
@@ -272,6 +281,7 @@ fn same_state(name: &str, ours: &IValue, python: &IValue) {
 /// makes the remaining 25 steps as PyTorch did; so does our own state, saved and loaded back.
 #[test]
 fn python_states_load_and_continue_bit_for_bit() {
+    let _serial = one_at_a_time();
     let m = manifest();
     for name in ["nadam_wd", "radam", "adamax_wd_maximize", "adadelta_wd"] {
         let want = rows(&m["optimizers"][name]);
@@ -454,6 +464,7 @@ fn momentum_bits(o: &Sgd) -> Vec<u64> {
 /// construction through every phase.
 #[test]
 fn schedulers_follow_pytorch_bit_for_bit() {
+    let _serial = one_at_a_time();
     let m = manifest();
     let all = m["schedulers"].as_object().unwrap();
     assert!(all.len() >= 21);
@@ -509,6 +520,7 @@ fn make_plateau(name: &str, o: &Sgd) -> ReduceLrOnPlateau {
 /// mid-way.
 #[test]
 fn reduce_lr_on_plateau_follows_pytorch() {
+    let _serial = one_at_a_time();
     let m = manifest();
     let metrics: Vec<f64> = m["plateau_metrics"]
         .as_array()
@@ -542,6 +554,7 @@ fn reduce_lr_on_plateau_follows_pytorch() {
 /// and loaded into a third scheduler, continues the same way.
 #[test]
 fn scheduler_states_load_and_continue() {
+    let _serial = one_at_a_time();
     let m = manifest();
     let want = f64_rows(&m["cyclic_after_state7"]);
     let python = serialize::load_value(common::fixture("optim/cyclic_state7.pt")).unwrap();
@@ -608,6 +621,7 @@ fn make_lbfgs(name: &str, p: Vec<Tensor>) -> Lbfgs {
 /// evaluations); its state dict, saved and loaded mid-way, continues the same way.
 #[test]
 fn lbfgs_follows_pytorch_bit_for_bit() {
+    let _serial = one_at_a_time();
     let m = manifest();
     let all = m["lbfgs"].as_object().unwrap();
     assert_eq!(all.len(), 4);
