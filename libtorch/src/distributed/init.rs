@@ -270,12 +270,15 @@ pub fn default_group() -> Result<Arc<ProcessGroup>> {
         .unwrap_or_else(|e| e.into_inner())
         .as_ref()
         .map(|w| w.group.clone())
-        .ok_or_else(|| {
-            Error::invalid(
-                "torch.distributed",
-                "the default process group is not initialized: call init_process_group first",
-            )
-        })
+        .ok_or_else(|| not_initialized("torch.distributed"))
+}
+
+/// The error of a call (`op`) that needs the default group before [`init_process_group`].
+pub(super) fn not_initialized(op: &'static str) -> Error {
+    Error::invalid(
+        op,
+        "the default process group is not initialized: call init_process_group first",
+    )
 }
 
 /// `torch.distributed.destroy_process_group()`: leaves the default group. Its resources go

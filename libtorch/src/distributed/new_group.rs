@@ -1,5 +1,5 @@
 //! `torch.distributed.new_group`: a Gloo group of some of the default group's ranks.
-use super::init::DEFAULT_GROUP;
+use super::init::{not_initialized, DEFAULT_GROUP};
 use super::{ProcessGroup, Store};
 use crate::error::{Error, Result};
 use std::time::Duration;
@@ -25,12 +25,7 @@ pub fn new_group(ranks: &[usize]) -> Result<Option<ProcessGroup>> {
 pub fn new_group_with(ranks: &[usize], timeout: Option<Duration>) -> Result<Option<ProcessGroup>> {
     let (store, gloo, name, global_rank, world) = {
         let mut slot = DEFAULT_GROUP.write().unwrap_or_else(|e| e.into_inner());
-        let w = slot.as_mut().ok_or_else(|| {
-            Error::invalid(
-                OP,
-                "the default process group is not initialized: call init_process_group first",
-            )
-        })?;
+        let w = slot.as_mut().ok_or_else(|| not_initialized(OP))?;
         let (rank, world) = (w.group.rank(), w.group.size());
         let name = w.groups_made;
         w.groups_made += 1;
